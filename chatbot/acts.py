@@ -159,7 +159,11 @@ _REQUEST_WORDS = PhraseTable((("another",), ("something",), ("anything",), ("one
                               ("one", "from"), ("else",), ("instead",), ("different",),
                               ("other", "one"), ("show", "me"),
                               # "one that's a bit milder?": another film, described
-                              ("one", "thats"), ("one", "that", "is"), ("one", "which", "is")))
+                              ("one", "thats"), ("one", "that", "is"), ("one", "which", "is"),
+                              # "one he can watch too", "a film we can all watch": for who watches
+                              *((lead, who, can) for lead in ("one", "film", "movie")
+                                for who in ("he", "she", "they", "we", "everyone", "everybody", "kids")
+                                for can in ("can", "could", "will", "would"))))
 
 
 def question_topics(tokens: Sequence[str], raw: str) -> list[str]:
@@ -249,7 +253,11 @@ _HELP_TABLE = PhraseTable((
     "what are the choices", "my choices", "my options", "list them", "the options", "list the genres", "what genres",
     "which genres", "what genres are there", "genres are there", "genres do you have",
     "know what genres", "what kinds are there", "what kinds do you have", "give me options",
-    "what are you for", "what is this for", "how can you help"))
+    "what are you for", "what is this for", "how can you help",
+    # "what are you able to do?", "what can u do": the same ask in other words
+    "what can u do", "what are you able to do", "what are u able to do", "what else can you do",
+    "what are you capable of", "what are u capable of", "what can this do", "what can it do",
+    "what can you help with", "what do you help with", "what can this bot do"))
 _FILM_ASK_TABLE = PhraseTable((
     "recommend", "recommend me", "suggest", "suggest something", "pick something",
     "pick one", "pick a movie", "pick a film", "choose something", "wanna watch",

@@ -184,7 +184,7 @@ class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs, Seq
         """Act on ``text``; an answer with a question ("no, how long is it?", "comedy, what can
         you do?") is both: the answer acted on, then the question answered, the open
         question asked once, last."""
-        if self._answer_then_request(state, text, rng, out) or self._answer_then_close(
+        if self._audience_told(state, text, rng, out) or self._answer_then_request(state, text, rng, out) or self._answer_then_close(
                 state, text, rng, out) or self._titled_sentences(state, text, rng, out):
             return
         parts = split_question(text) or inner_question(text)
@@ -215,6 +215,17 @@ class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs, Seq
                 out.extend((first[:-1] if first[-1:] and first[-1].endswith("?") else first) + second)
                 return
         self._act(state, self._decide(state, text), rng, out)
+
+    def _audience_told(self, state: dict, text: str, rng: random.Random, out: list[str]) -> bool:
+        """"is it ok for kids? my 8yo is in the room": the whole message judged at once (the
+        child's age in one sentence, the question in the other), the bound kept."""
+        if state["stage"] not in ANSWER_STAGES or not state.get("current"):
+            return False
+        decision = self._decide(copy.deepcopy(state), text)
+        if "audience_bound" not in decision or decision.get("act") != "answer":
+            return False
+        self._act(state, decision, rng, out)
+        return True
 
     def _offer_beside_question(self, state: dict, parts: tuple[str, str], rng: random.Random,
                                out: list[str]) -> bool:
@@ -490,6 +501,10 @@ class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs, Seq
         if decision.get("no_film_yet") and said is not None:  # "is it better than Heat?" first
             said = [nlg.NOTHING_TO_COMPARE, *said]
         out.extend(said if said is not None else [nlg.NO_FILM_YET])  # none proposed yet
+        if decision.get("wishes_after"):  # "my 8yo is in the room": her bound from now on
+            state["wishes"] = decision["wishes_after"]
+            _mark_answered(state, "mpaa")  # the rating question is answered by her age
+            out.append(nlg.audience_bound(decision["audience_bound"]))
         self._ask_again(state, rng, out)
 
     def _restart(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:
@@ -499,6 +514,9 @@ class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs, Seq
         state.pop("no_sequels", None)
         state["stage"] = "genre"
         out.append(nlg.RESTARTED)
+        if decision.get("after_restart"):  # "start over, i want a documentary": that first
+            self._act(state, decision["after_restart"], rng, out)
+            return
         out.append(nlg.question("genre", rng))
 
     def _about_bot(self, state: dict, decision: dict, rng: random.Random, out: list[str]) -> None:

@@ -32,7 +32,8 @@ _VERB_BEFORE = frozenset("i we you they really just so do totally absolutely als
 _DETERMINERS = frozenset("the my our your his her their little young".split())
 # "a fun action movie": praise of the genre after it, no comedy beside it
 _ONLY_PRAISE = frozenset({"fun"})
-_ROMCOM = frozenset({("romcom",), ("romcoms",), ("rom", "com"), ("rom", "coms")})
+_ROMCOM = frozenset({("romcom",), ("romcoms",), ("rom", "com"), ("rom", "coms"),
+                     ("chick", "flick"), ("chick", "flicks"), ("chickflick",)})  # comedy and romance
 _LOOSE_SUFFIXES = ("ish", "ey", "y")  # "adventurey", "actiony", "dramaish"
 _LOOSE_BASE_MIN = 4  # "wary" is no war film
 FILM_WORDS = frozenset("film films movie movies flick flicks picture joint".split())

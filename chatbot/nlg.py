@@ -81,7 +81,10 @@ ABOUT_BOT = ("I'm Chatbot, a program that suggests films from a catalogue of abo
 PICKING = ("Alright, I'll pick one for you.", "Leave it to me, then.")
 FILM_ASKED = ("Happy to! A few quick questions and I'll pick one for you.",
               "Sure, let's find you a good one. I'll ask a few quick questions.")
-HOW_IT_WORKS = ("I suggest films from my catalogue. I ask about a genre, an actor, a director "
+HOW_IT_WORKS = ("I suggest films from my catalogue by genre, actors and directors, release "
+                "years, length and rating, and I answer questions about a film I suggest: its "
+                "cast, director, year, length, rating, genres and what critics thought of it. "
+                "I ask about a genre, an actor, a director "
                 "and a rating; answer any of them, or say \"no preference\" to skip one. You "
                 "can also say it all at once, like \"a 90s comedy with Jim Carrey\" or "
                 "\"something like Inception\".")
@@ -470,3 +473,9 @@ def like_title(movie: Mapping[str, Any], earlier: str | None = None) -> str:
 def set_aside_for_like(wishes: Sequence[Any]) -> str:
     """The wishes a film liked *instead* replaces, said: "That replaces the genre comedy."."""
     return end_sentence(f"That replaces {join_words([describe_wish(_as_wish(w)) for w in wishes])}")
+
+
+def audience_bound(ratings: Sequence[str]) -> str:
+    """Said when a child watching, told beside a question, bounds the films from now on."""
+    allowed = ", ".join(ratings[:-1]) + f" or {ratings[-1]}" if len(ratings) > 1 else "".join(ratings)
+    return f"With a child watching, I'll keep to {allowed} films from now on."

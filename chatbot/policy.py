@@ -51,13 +51,15 @@ said with the act (approximated wishes); ``keep_suggestion`` asks a pending "Did
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from chatbot.agreeing import thanks_only
+from chatbot.audience_asks import audience_answer, kept_bound
 from chatbot.beside_answers import refuses_beside
 from chatbot.complaints import CATALOGUE_END
 from chatbot.constraints import holds
+from chatbot.dialog_state import new_state
 from chatbot.kept_wishes import fits_current, not_wished
 from chatbot.lexicon import APPROXIMATIONS
 from chatbot.liking import liked_seen
@@ -166,7 +168,8 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
     if intent == "bye" and stage in ANSWER_STAGES and takes_it(nlu):
         return decision | {"act": "accept"}  # "sounds cool, thanks, bye": this one, then bye
     if intent in ("restart", "bye"):
-        return decision | {"act": intent, "own_pick": nlu.get("own_pick")}
+        return decision | {"act": intent, "own_pick": nlu.get("own_pick")} | (
+            _after_restart(state, nlu, sentiment) if intent == "restart" else {})
     if nlu.get("drops_it") and not nlu.get("interrogative"):  # "forget it", "nvm": the film
         # shown is dropped (said so); with none, or at "another one?", the chat ends politely
         on_table = stage in ("watched", "like") and state.get("current")
@@ -200,7 +203,8 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
             nlu.get("after_catalogue") and n.startswith(CATALOGUE_END))]
         return decision | {"act": "capabilities", "after": nlu.get("after_catalogue"),
                            "last_year": nlu.get("last_year"), "notes": notes}
-    if nlu.get("about_bot"):
+    if nlu.get("about_bot") and not (nlu.get("help") and _helper_act(stage, nlu) == "help"):
+        # "what are you able to do?": what it can do, not what it is
         return decision | {"act": "about_bot", "method": bool(nlu.get("method")),
                            "self_topic": nlu.get("self_topic")}
     if nlu.get("defines"):  # "What means PG-13?": the meaning, then the open question again
@@ -214,6 +218,9 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
                  if not p.get("negated")]  # "do you have Ferris Bueller's..?": no Pam Ferris
         return decision | {"act": "have_title", "title": nlu["wanted_title"], "people": hints,
                            "titles": list(nlu.get("wanted_titles") or ())}
+    audience = audience_answer(nlu, state, plan_wishes)  # "my 8yo is here, is it ok?"
+    if audience is not None:
+        return decision | audience
     complained = _complaint_act(stage, state, nlu, sentiment) if stage in ANSWER_STAGES else None
     if complained is not None:  # "that's not dark at all", "he's barely in it"
         return decision | complained
@@ -224,7 +231,7 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
     if question is not None and "sequel" in (question.get("topics") or ()):  # is one, or has one?
         question = question | {"sequel_is": asks_if_sequel(" ".join(nlu.get("words") or ()))}
     if question is not None:
-        return decision | question
+        return decision | question | kept_bound(nlu, state, question, plan_wishes)
     if state.get("suggestion"):  # "no johnny depp" to "Did you mean Jonny Lee Miller?"
         nlu = answer_to_suggestion(nlu, state["suggestion"]["name"])
     plan = plan_wishes(state, nlu)
@@ -306,6 +313,17 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
                        "no_opinion": stage == "like" and no_opinion(nlu.get("words") or ())}
 
 
+def _after_restart(state: Mapping[str, Any], nlu: Mapping[str, Any],
+                   sentiment: Mapping[str, float]) -> dict[str, Any]:
+    """"let's start over, i want a documentary": the wishes said with the restart are the new
+    search's first (``{"after_restart": decision on a fresh state}``, else ``{}``)."""
+    if not any(nlu.get(k) for k in ("constraints", "people", "titles")):
+        return {}
+    fresh = dict(new_state(int(state.get("seed") or 0)), stage="genre")
+    after = _decide(fresh, dict(nlu, intent="unknown"), sentiment)
+    return {"after_restart": after} if after.get("act") in ("fill", "suggest") else {}
+
+
 def _after_end(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict:
     """After the goodbye: a question about the film just taken ("how long is it again?") is
     answered, "start over" starts again; anything else (a new search) is told the way on
@@ -385,6 +403,8 @@ def _complaint_act(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any],
         return _tone_act(stage, state, nlu, sentiment)
     if nlu.get("interrogative"):  # "it's not scary, right?" asks; "kind of sad, no?" objects
         found = dict(found, genres=[g for g in found["genres"] if g in wished], moods=[])
+        if asks_of_film(nlu.get("words") or ()):  # "is it too scary?" asks whether it is
+            found = dict(found, excess=[])
         if not (found["genres"] or found["unwanted"] or found["minor_part"] or found.get("excess")):
             return None
     notes = complaint_note(found, str(state["current"].get("title")), wished)
@@ -396,6 +416,16 @@ def _complaint_act(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any],
         return {"act": "reject", "notes": notes}
     plan = plan_wishes(state, {"constraints": fresh})
     return _wish_act(stage, {}, plan, sentiment) | {"reject": True, "notes": notes}
+
+
+_ASKED_OF = frozenset("is was will would does did isnt".split())
+_POINTERS = frozenset("it this that the".split())
+
+
+def asks_of_film(words: Sequence[str]) -> bool:
+    """"(ok but) is it too scary", "will it be too gory": a yes-or-no question about the film
+    (a verb, then the film), not a complaint that it is so."""
+    return any(words[i] in _ASKED_OF and words[i + 1] in _POINTERS for i in range(len(words) - 1))
 
 
 def _tone_act(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any],

@@ -115,7 +115,8 @@ def question(stage: str, state: Mapping[str, Any], nlu: Mapping[str, Any]) -> di
     suited = list(dict.fromkeys(v for c in bounds for v in c.get("values") or ()))
     if suited:  # "is it too scary for a little one?": the rating, never a bare "yes"
         return {"act": "answer", "topics": [*facts, "suitability"], "ratings": suited}
-    if genres and _FRIGHT & set(nlu.get("words") or ()):  # "is it really scary?": no bare yes
+    if (genres or "mpaa" in topics) and (_FRIGHT | _GORE) & set(nlu.get("words") or ()) and not ratings:
+        # "is it really scary?", "is it gory?": what the catalogue knows, no bare yes
         return {"act": "answer", "topics": [*facts, "suitability"], "ratings": []}
     if "reason" in topics:  # "why this one?": the wishes it was chosen for, and any other
         # question of the same message ("is it any good though? why that one")
@@ -248,6 +249,9 @@ def _in_title(nlu: Mapping[str, Any], title: str) -> bool:
 
 _FRIGHT = frozenset("""scary scarey frightening terrifying creepy spooky horrifying disturbing
     intense freaky""".split())
+# how much violence a film shows: the catalogue has no measure of it, only genres and rating
+_GORE = frozenset("""gory gorey gore blood bloody violent violence graphic brutal gruesome
+    grisly""".split())
 _WOMEN = frozenset("""girl girls woman women lady ladies actress actresses female heroine she
     her wife mother mom daughter sister""".split())
 

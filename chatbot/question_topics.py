@@ -27,6 +27,9 @@ QUESTION_TOPICS: dict[str, tuple[str, ...]] = {
     "runtime": ("how long", "runtime", "run time", "how many minutes", "the length",
                 "is it long", "is it short", "is that long", "too long", "how many hours",
                 "running time", "how many mins", "how many hrs", "how lengthy",
+                # shorthand: "how many min", "how many hr", "hrs long?", "how much runtime"
+                "how many min", "how many hr", "how many hour", "mins long", "hrs long",
+                "minutes long", "hours long", "length of it", "its length",
                 # learners' forms: "how much time it dure?", "how much time is it"
                 "how much time", "how much long", "it dure", "it last", "does it last"),
     "year": ("when did it come out", "when was it", "what year", "which year", "how old is it",

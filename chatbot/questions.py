@@ -319,7 +319,8 @@ def suitability_reply(movie: Mapping[str, Any], ratings: Sequence[str], rating: 
         lead = f"Yes, {title} is listed as {kinds}" if "horror" in genres else (
             f"My catalogue doesn't list {title} as horror; it is listed as {kinds}")
         said = f"it is {rating}" if rating else "it has no rating in my catalogue"  # never "it is ;"
-        return f"{lead}, and {said}; I can't tell how scary or violent it is beyond that."
+        return (f"{lead}, and {said}; I can't tell how scary, violent or gory it is beyond that: "
+                "my catalogue has no measure of fright, violence or gore.")
     if not movie.get("mpaa"):
         return f"{head}, and it has no MPAA rating there."
     fits = "one of" if movie["mpaa"] in ratings else "not one of"

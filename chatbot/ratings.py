@@ -80,7 +80,7 @@ _TEENS = (("for", "teens"), ("for", "teenagers"), ("for", "a", "teenager"), ("fo
           ("with", "teenagers"), ("with", "my", "teens"), ("for", "my", "teens"))
 _FRIENDLY_FIRST = frozenset(words[0] for words in (*_FRIENDLY, *_TEENS))
 _AGE_UNITS = (("year", "old"), ("years", "old"), ("yo",), ("yr", "old"), ("yrs", "old"),
-              ("year", "olds"), ("years", "olds"))
+              ("year", "olds"), ("years", "olds"), ("y", "o"))
 
 
 def names_rating(folded: str) -> bool:
@@ -93,6 +93,8 @@ def rating_hits(tokens: Sequence[str], negated: Sequence[bool], ratings: Sequenc
     """Every rating wish in ``tokens``, left to right; marks the tokens it reads in ``used``."""
     used = set() if used is None else used
     hits = _friendly(tokens, used) + _ages(tokens, used, expect == "mpaa") + _children_watching(tokens, used)
+    if any(h[2].get("audience") for h in hits):  # "ok for kids? my 8yo is here": the same child
+        hits = [(s, e, dict(c, audience=True), f) for s, e, c, f in hits]
     text = " ".join(tokens)
     named: list[tuple[int, int, str]] = []
     for pattern, rating in PATTERNS:
@@ -223,16 +225,21 @@ def _ages(tokens: Sequence[str], used: set[int], asked: bool = False) -> list[tu
                 token in _TEEN_WORDS and (asked or _teens_watching(tokens, i))):
             ages.append((_YOUNG_WORDS.get(token, CHILD_AGE), i, i + 1))
             continue
+        if token in _SCHOOLERS and set(_AUDIENCE_BEFORE) & set(tokens[max(0, i - 3) : i]):
+            ages.append((_SCHOOLERS[token] if tokens[i - 1 : i] != ["high"] else CHILD_AGE, i, i + 1))
+            continue  # "my grade schooler", "a first grader", "our high schooler"
         glued = _GLUED_AGE.fullmatch(token)  # "my 6yo", "the 10yos", "a 7yr old"
-        if glued and set(_AUDIENCE_BEFORE) & set(tokens[max(0, i - 2) : i]) and 0 < int(glued[1]) < 100:
+        if glued and (set(_AUDIENCE_BEFORE) & set(tokens[max(0, i - 2) : i]) or _child_after(
+                tokens, i + 1 + (tokens[i + 1 : i + 2] == ["old"]))) and 0 < int(glued[1]) < 100:
             ages.append((int(glued[1]), i, i + 1 + (tokens[i + 1 : i + 2] == ["old"])))
             continue
         if not token.isdigit() or not 0 < int(token) < 100:
             continue
         unit = next((u for u in _AGE_UNITS if tuple(tokens[i + 1 : i + 1 + len(u)]) == u), None)
         before = set(tokens[max(0, i - 3) : i])
-        if unit is not None and (_HOLDERS & before or _after_children(tokens, i) or (
-                (set(_AUDIENCE_BEFORE) & before or i == 0) and _WATCHING & set(tokens))):
+        if unit is not None and (_HOLDERS & before or _after_children(tokens, i) or _child_after(
+                tokens, i + 1 + len(unit)) or (set(_AUDIENCE_BEFORE) & before or i == 0) and (
+                _WATCHING & set(tokens) or unit in _SHORT_UNITS)):  # "my 8 y/o": a child's age
             ages.append((int(token), i, i + 1 + len(unit)))
         elif unit is None and _after_children(tokens, i):
             ages.append((int(token), i, i + 1))
@@ -247,6 +254,19 @@ def _ages(tokens: Sequence[str], used: set[int], asked: bool = False) -> list[tu
     start, end = min(s for _a, s, _e in ages), max(e for _a, _s, e in ages)
     return [(start, end, {"slot": "mpaa", "values": values, "exclude": False, "audience": True},
              True)]
+
+
+def _child_after(tokens: Sequence[str], at: int) -> bool:
+    """A word for a child right after an age ("my 10 year old daughter", "a 7yo nephew",
+    "the 9 year old twins"): the age is that child's, whatever the sentence around it."""
+    return any(t in _CHILDREN or t in _SIBLINGS for t in tokens[at : at + 2]
+               if t not in ("ones",)) and not set(tokens[at : at + 1]) & {"ago", "later"}
+
+
+_SHORT_UNITS = (("yo",), ("y", "o"))  # a child's age written as people text it
+# school years said for a child's age: "my grade schooler", "a second grader"
+_SCHOOLERS = {"schooler": 8, "schoolers": 8, "gradeschooler": 8, "grader": 8, "graders": 8,
+              "kindergartener": 5, "kindergartner": 5}
 
 
 def _bare_ages(tokens: Sequence[str], used: set[int]) -> list[tuple]:

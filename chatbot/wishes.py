@@ -41,7 +41,8 @@ def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, A
     correcting = bool(nlu.get("correction")) and not nlu.get("addition")
     new, suggest = _new_wishes(stage, nlu, wishes, state.get("last_slot"), correcting)
     reference = nlu.get("reference") or state.get("current")  # "like Alien but newer"
-    new = [_relative_to(w, reference) for w in new if not _looser_ceiling(w, wishes)]
+    new = [_relative_to(_against_bound(w, wishes, reference), reference) for w in new
+           if not _looser_ceiling(w, wishes)]
     new, widened = _widened(nlu, wishes, new)
     widened += _forgotten(nlu, wishes, state.get("current"))
     wishes = [w for w in wishes if not any(w is g for g in widened)]
@@ -341,6 +342,25 @@ def _as_wished(person: Mapping[str, Any], wishes: Sequence[Mapping[str, Any]]) -
                    for v in w.get("values") or () if fold(v).split()[-1:][0] in words), None)
     # the surname is shared ("Wayne"), never a first name only (Tom Hanks is no Tom Hardy)
     return dict(person, name=bearer, cue=None) if bearer else person
+
+
+def _against_bound(wish: dict, wishes: list[dict], reference: Mapping[str, Any] | None) -> dict:
+    """"shorter?" / "longer?" with no film shown but a length wished ("about 90 minutes"):
+    shorter than its lower edge (79 minutes or shorter), longer than its upper edge."""
+    relative = wish.get("relative")
+    if relative not in ("shorter", "longer") or isinstance((reference or {}).get("runtime_min"), int):
+        return wish
+    held = next((w for w in wishes if w["slot"] == "runtime" and not w["exclude"] and w.get("range")), None)
+    if held is None:
+        return wish
+    low, high = held["range"]
+    if relative == "shorter" and (low is not None or high is not None):
+        bounds = [None, low - 1 if low is not None else clearly_shorter(high)]
+    elif relative == "longer" and high is not None:
+        bounds = [high + 1, None]
+    else:
+        return wish
+    return dict({k: v for k, v in wish.items() if k != "relative"}, range=bounds)
 
 
 def _relative_to(wish: dict, current: Mapping[str, Any] | None) -> dict:
