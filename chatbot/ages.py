@@ -170,7 +170,8 @@ def _alone(tokens: Sequence[str], i: int) -> tuple[int, int, str, None] | None:
         return i, i + 2, "newer", None  # "it's from the stone age"
     if word == "old" and tokens[i + 1 : i + 2] == ["as"] and len(tokens) > i + 2 and _said_of_film(tokens, i):
         return i, i + 3, "newer", None  # "old as dirt", "that's old as the hills"
-    strong_old = word == "old" and i and tokens[i - 1] in _STRONG and tokens[i - 1] != "too"
+    strong_old = word == "old" and i and (tokens[i - 1] in _STRONG and tokens[i - 1] != "too"
+                                           or _hedged_of_film(tokens, i))
     if word not in _OLD_ALONE and not strong_old:
         return None
     following = tokens[i + 1] if i + 1 < len(tokens) else BOUNDARY
@@ -179,6 +180,24 @@ def _alone(tokens: Sequence[str], i: int) -> tuple[int, int, str, None] | None:
     if _denied(tokens, i):
         return None  # "it's not that old"
     return (i - 1 if strong_old else i), i + 1, "newer", None
+
+
+def _hedged_of_film(tokens: Sequence[str], i: int) -> bool:
+    """"it's kinda old tho", "the film is pretty old", "that's a bit old": a hedged age said
+    of the film on the table is a complaint too (not "something kinda old", "a movie that's
+    pretty old": a wish for old films)."""
+    if tokens[i - 1] not in _HEDGES:
+        return False
+    at = i - 2 - (tokens[i - 2 : i - 1] == ["a"])  # "a bit old"
+    if at < 0 or tokens[at] not in _COPULAS:
+        return False
+    before = tokens[max(0, at - 2) : at]
+    return before[:1] in (["the"], ["this"], ["that"]) or not set(before) & _WISHED_THINGS
+
+
+_HEDGES = frozenset("kinda kind sorta pretty quite rather fairly bit little tad".split())
+_COPULAS = frozenset("its thats is s was feels looks seems".split())
+_WISHED_THINGS = frozenset("something anything movie movies film films stuff want wanna need a".split())
 
 
 def _said_of_film(tokens: Sequence[str], at: int) -> bool:

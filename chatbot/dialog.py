@@ -63,6 +63,7 @@ from chatbot.named_matches import ONLY_NAMED, just_given, named_ids, only_named_
 from chatbot.nlg import SLOTS
 from chatbot.person_asks import plain_person_asks
 from chatbot.question_routes import ANSWER_STAGES
+from chatbot.quoted_lengths import without_quoted_lengths
 from chatbot.rating_gaps import allowed_ratings, unknown_rating_note
 from chatbot.referents import ambiguous as ambiguous_referent
 from chatbot.referents import criticises_cast, spelt_as, spelt_in_full, which_one
@@ -133,6 +134,8 @@ class DialogManager(back_acts.BackActs, SideActs, ClosingActs, SentenceActs, Seq
         cleaned = without_rhetoric(cleaned)  # "seen it, who hasn't": "of course", no cast asked
         cleaned = plain_person_asks(without_announcement(cleaned))  # "I had a question is it ...": the question; "is X the guy from Y?"
         cleaned = without_echo(cleaned, state["stage"])  # "seen it?? nope": the answer alone
+        if state.get("current"):  # "169 min?? way too long": the complaint, no question
+            cleaned = without_quoted_lengths(cleaned)
         cleaned = self._restated(state, cleaned)  # "actually no X, Y": "forget X, Y instead"
         starting = state["stage"] == "start"
         out: list[str] = [nlg.INTRO] if starting else []

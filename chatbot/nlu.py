@@ -166,6 +166,7 @@ from chatbot.remarks import (
     with_more_cast,
 )
 from chatbot.replies import opening_refusal
+from chatbot.rewatching import second_chance
 from chatbot.sarcasm import closes_sarcastically
 from chatbot.scope import as_asked, concession_mask, permission_mask, removal_mask
 from chatbot.search_talk import answers_all, asks_method, asks_recap
@@ -271,7 +272,8 @@ class Understander:
             spell_all(spell_spoken(without_wake_words(spoken_marks(clean_input(lines_as_commas(text))[0]))),
                       expect == "genre"),
             SHORTHAND)))), genre_asked=expect == "genre")  # "kids r here", "not to long"
-        cleaned = without_circumstances(cleaned)  # "watched it in college": no topic, no year
+        cleaned = without_circumstances(second_chance(cleaned))  # "watched it in college": no topic,
+        # no year; "give it another shot": the film taken, no other asked
         cleaned = as_film_of(self._initials(cleaned), self._famous_name)  # "Nolan's stuff": a Nolan film
         cleaned = as_liked_title(cleaned, self._titles.exact, self._read_otherwise,  # "big fan of heat"
                                  film_shown=expect is None)

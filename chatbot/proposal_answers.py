@@ -88,6 +88,8 @@ def yes_no(nlu: Mapping[str, Any], sentiment: Mapping[str, float], stage: str = 
         return "hesitant"  # "hmm maybe": neither a yes nor a no; what would tip it is asked
     if stage in ("watched", "like") and refuses_pointing(nlu):
         return "another"  # "not that either", "nope not this one": the film refused, not unseen
+    if stage == "like" and lukewarm_but(nlu.get("words") or ()) and not nlu.get("question"):
+        return "hesitant"  # "its ok i guess but the rating's a bit much": no yes, what would tip it asked
     bare = bare_polarity(nlu.get("words") or ())
     if bare is not None and stage in ("watched", "like", "another"):
         return bare  # "no way", "yes, no, wait, no": an answer, no verdict and no pause
@@ -184,3 +186,21 @@ def refuses_pointing(nlu: Mapping[str, Any]) -> bool:
     at = next((i for i, w in enumerate(said) if w == "not"), None)
     return at is not None and bool(said[at + 1 : at + 2]) and said[at + 1] in _POINTERS and (
         "either" in said or at + 2 >= len(said) or said[at + 2] in ("one", "either", "please", "pls"))
+
+
+_LUKEWARM = frozenset("ok okay k fine alright alrite aight meh decent guess suppose spose".split())
+_CONTRASTS = frozenset("but tho though although except only".split())
+_TAIL_FILLERS = frozenset("i guess suppose lol tbh honestly really ok okay thanks thx ty".split())
+
+
+def lukewarm_but(words: Sequence[str]) -> bool:
+    """"meh its ok, but kinda long", "fine i suppose but the rating's a bit much": a lukewarm
+    word, then a contrast with a complaint after it; half a yes is no taking the film."""
+    said = [w for w in words if w.isalnum()]
+    warm = next((i for i, w in enumerate(said) if w in _LUKEWARM), None)
+    if warm is None:
+        return False
+    cut = next((i for i, w in enumerate(said) if i > warm and w in _CONTRASTS), None)
+    if cut is None:
+        return False
+    return any(w not in _TAIL_FILLERS for w in said[cut + 1 :])

@@ -39,6 +39,23 @@ _TAKES = frozenset(("accept", "reject", "next", "ask_like", "ask_another", "not_
 _MOVES_ON = frozenset(("accept", "ask_like", "ask_another", "not_understood", "bye"))
 
 
+# "give it another shot", "give that one a second chance": the film on the table watched
+# again, never a request for another film (its "another" no "another one")
+_SECOND_CHANCE = re.compile(
+    r"\b(?:(?:im|i'm|i am|were|we're|we are) )?(giv(?:e|ing)|deserves?) (it|that|this|that one|this one|the film|the movie) "
+    r"(?:another|a second|one more|a 2nd|a fresh) (?:go|try|shot|chance|look|watch|viewing|whirl|spin)\b",
+    re.IGNORECASE)
+
+
+def second_chance(text: str) -> str:
+    """``text`` with a second chance given to the film ("give it another shot") said as taking
+    it ("give it a go"), so its "another" asks for no other film."""
+    return _SECOND_CHANCE.sub(lambda m: f"{_GIVING.get(m.group(1).lower(), m.group(1))} {m.group(2)} a go", text)
+
+
+_GIVING = {"giving": "ill give"}  # "im giving it another shot": a plan, as "ill give it a go"
+
+
 def rewatches(words: Sequence[str]) -> bool | None:
     """True when the words say the film on the table will be watched (again) anyway, False
     when they say it will not ("i don't want to see it again"), None when they say neither."""

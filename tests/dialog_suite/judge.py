@@ -374,7 +374,8 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # du: questions about the film shown in short or roundabout words, and "what can you do"
          "shown_film_questions",
          # du: wishes said with a restart, "chick flick", "something light" in a longer message
-         "long_message_wishes")
+         "long_message_wishes",
+         "lukewarm_complaints", "second_chances", "quoted_lengths")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
