@@ -368,7 +368,11 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "impatient_picks", "topics_on_table", "settled_declines",
          # dr: a wish replaced in any everyday shape; complaints that the picks repeat; a
          # length said as a complaint or as the time there is; "more like this" before a film
-         "replaced_wishes", "repeat_complaints", "length_budgets", "more_like_named")
+         "replaced_wishes", "repeat_complaints", "length_budgets", "more_like_named",
+         # dw: a number quoted back as a figure ("9%??", "1.5 stars", "12??") is no film titled by it
+         "figures_not_titles",
+         # dw: a child's rating bound said once and the same: a mood's limit never widens it
+         "child_bounds_once")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
