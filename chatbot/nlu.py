@@ -113,6 +113,7 @@ from chatbot.dictation import spoken_marks, without_wake_words
 from chatbot.emojis import only_emoji, spell_all
 from chatbot.era_spans import joined_eras
 from chatbot.fan_frames import as_liked_title
+from chatbot.figures import without_figure_titles, without_quoted_scores
 from chatbot.film_yes_no import asked_not_told
 from chatbot.fondness import pointed_back
 from chatbot.franchises import fully_known, subject
@@ -268,6 +269,8 @@ class Understander:
 
     def __call__(self, text: str, expect: str | None = None) -> dict[str, Any]:
         """Understand ``text`` (any string; it is cleaned first) asked about slot ``expect``."""
+        if isinstance(text, str):
+            text = without_quoted_scores(text, expect, self._titles.known)  # "lol 9%?? no thanks": no film *9*
         cleaned = self._slot_words(spell_texting(spell_homophones(spell_shorthand(expand_shorthand(
             spell_all(spell_spoken(without_wake_words(spoken_marks(clean_input(lines_as_commas(text))[0]))),
                       expect == "genre"),
@@ -481,7 +484,9 @@ class Understander:
         spoken_of = [t for s, e in mentioned if (t := self._titles.exact(" ".join(tokens[s:e])))]
         understood = approved(named_alone(understood), approved_title(cleaned, self._said_title, self._common))
         lone = self._with_lone_title(one_tone_move(understood), cleaned, spoken_of)  # "locke?", "less intense, lighter"
-        return ShownTitles(self._said_title, self._listed_titles, self._common)(with_wanting(asked_not_told(lone, cleaned), expect), cleaned, expect)  # "how about heat?", "still want it" while a film is shown
+        shown = ShownTitles(self._said_title, self._listed_titles, self._common)(  # "how about heat?",
+            with_wanting(asked_not_told(lone, cleaned), expect), cleaned, expect)  # "still want it" at a film
+        return shown if expect == "title" else without_figure_titles(shown, str(text or ""))  # "9%??": no *9*
 
     def _with_lone_title(self, understood: dict[str, Any], cleaned: str, named: Sequence[str] = ()) -> dict[str, Any]:
         """An answer that is a film and nothing else ("goodfellas", "the matrix!"), or that
@@ -620,7 +625,7 @@ class Understander:
                 found = entry.get("negated") if negated[start] else entry.get("constraints")
                 if found is not None:  # [] for a topic or mood it can only name, not search
                     used.update(range(start, start + size))
-                    hits += [(start, start + size, dict(c, _fixed=True)) for c in found]
+                    hits += [(start, start + size, dict(c, _fixed=True) | _as_limit(c)) for c in found]
                     note = entry.get("negated_note", entry["note"]) if negated[start] else entry["note"]
                     if note not in notes:
                         notes.append(note)
@@ -699,4 +704,10 @@ def _counts(people: Mapping[str, int] | Iterable[str]) -> dict[str, int]:
     if isinstance(people, Mapping):
         return {str(k): int(v) for k, v in people.items()}
     return dict.fromkeys(people, 1)
+
+
+def _as_limit(wish: dict[str, Any]) -> dict[str, Any]:
+    """A rating a mood asks for ("nothing too scary": PG-13 or below) is a limit: it never
+    widens a stricter rating standing (G or PG for a child of 9)."""
+    return {"ceiling": True} if wish["slot"] == "mpaa" and not wish["exclude"] else {}
 

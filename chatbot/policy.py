@@ -57,6 +57,7 @@ from typing import Any
 from chatbot.agreeing import thanks_only
 from chatbot.audience_asks import audience_answer, kept_bound
 from chatbot.beside_answers import refuses_beside
+from chatbot.ceiling_notes import kept_notes
 from chatbot.complaints import CATALOGUE_END
 from chatbot.constraints import holds
 from chatbot.dialog_state import new_state
@@ -236,6 +237,8 @@ def _decide(state: Mapping[str, Any], nlu: Mapping[str, Any], sentiment: Mapping
         nlu = answer_to_suggestion(nlu, state["suggestion"]["name"])
     plan = plan_wishes(state, nlu)
     decision["notes"] = [*decision["notes"], *step_note(nlu, nlu.get("reference") or state.get("current"))]
+    decision["notes"] = kept_notes(decision["notes"], state.get("wishes") or (),  # one bound per child
+                                   nlu.get("constraints") or ())
     if stage in ANSWER_STAGES and not _asks_for_wishes(stage, nlu, state.get("current")):
         plan = {"wishes": list(state.get("wishes") or ()), "added": [], "replaced": [],
                 "suggest": None}  # "I saw it as a kid", "yes, in the 90s": an answer

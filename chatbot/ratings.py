@@ -317,7 +317,8 @@ _AUDIENCE_BEFORE = ("for", "with", "my", "our", "his", "her", "their", "a", "an"
 _WATCHING = frozenset("""want wants wanted something anything movie movies film films watch
     watching watches like likes love loves need needs night suits suit suitable appropriate
     ok okay safe fine right party bday birthday sleepover playdate
-    loved adores adored obsessed rewatching rewatches rewatched""".split())
+    loved adores adored obsessed rewatching rewatches rewatched
+    us joining joins join here tonight""".split())  # "my 9 year old is with us"
 _CHILDREN = frozenset("""kids kid children child son sons daughter daughters boys girls boy girl
     nephew nephews niece nieces grandkids grandchildren grandson granddaughter twins
     siblings ones kiddo kiddos kiddies tots littles youngest youngster youngsters""".split())

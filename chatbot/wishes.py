@@ -41,8 +41,9 @@ def plan_wishes(state: Mapping[str, Any], nlu: Mapping[str, Any]) -> dict[str, A
     correcting = bool(nlu.get("correction")) and not nlu.get("addition")
     new, suggest = _new_wishes(stage, nlu, wishes, state.get("last_slot"), correcting)
     reference = nlu.get("reference") or state.get("current")  # "like Alien but newer"
+    standing = [*wishes, *(w for w in new if not w.get("ceiling"))]  # "my 12 yo, nothing too gory"
     new = [_relative_to(_against_bound(w, wishes, reference), reference) for w in new
-           if not _looser_ceiling(w, wishes)]
+           if not _looser_ceiling(w, standing)]
     new, widened = _widened(nlu, wishes, new)
     widened += _forgotten(nlu, wishes, state.get("current"))
     wishes = [w for w in wishes if not any(w is g for g in widened)]

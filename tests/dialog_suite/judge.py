@@ -375,7 +375,11 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          "shown_film_questions",
          # du: wishes said with a restart, "chick flick", "something light" in a longer message
          "long_message_wishes",
-         "lukewarm_complaints", "second_chances", "quoted_lengths")
+         "lukewarm_complaints", "second_chances", "quoted_lengths",
+         # dw: a number quoted back as a figure ("9%??", "1.5 stars", "12??") is no film titled by it
+         "figures_not_titles",
+         # dw: a child's rating bound said once and the same: a mood's limit never widens it
+         "child_bounds_once")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
