@@ -43,8 +43,11 @@ def hedges(tokens: Sequence[str]) -> list[tuple[int, str]]:
     return found
 
 
-# said after a name to take it back, ending the message: "actually whatever", "never mind"
+# said after a name to take it back, ending its clause: "actually whatever", "never mind",
+# "actually nvm, no actors, just a drama", "no wait, anyone's fine"
 _RETRACTIONS = (("never", "mind"), ("nevermind",), ("nvm",), ("actually", "whatever"),
+                ("no", "wait"), ("wait", "no"), ("forget", "about", "it"), ("scratch", "it"),
+                ("changed", "my", "mind"), ("forget", "them"), ("forget", "him"), ("forget", "her"),
                 ("actually", "no"), ("actually", "nah"), ("actually", "nope"), ("maybe", "not"),
                 ("probably", "not"), ("on", "second", "thought"), ("forget", "it"),
                 ("forget", "that"), ("scratch", "that"), ("does", "not", "matter"),
@@ -56,7 +59,8 @@ _SHRUGS = frozenset("whatever idk dunno anyone anybody whoever".split())
 # what may follow a taking back and still end the message
 _TAIL = frozenset([BOUNDARY, "idk", "dunno", "lol", "haha", "whatever", "really", "then", "tbh",
                    "anyway", "anyways", "i", "guess", "ok", "okay", "so", "just", "honestly",
-                   "either", "way", "hmm", "eh", "meh", "mind", "never", "it", "lmao", "wait"])
+                   "either", "way", "hmm", "eh", "meh", "mind", "never", "it", "lmao", "wait", "anyones",
+                   "fine", "anybodys", "whoevers", "good", "all", "that"])
 _BEFORE_NO = frozenset([BOUNDARY, "hmm", "hm", "eh", "um", "uh", "erm", "actually", "or", "nah",
                         *_DOUBTS])
 
@@ -65,13 +69,20 @@ def _taken_back(tokens: Sequence[str], i: int) -> bool:
     """A taking back of what was named before starts at ``i`` and ends the message."""
     for phrase in _RETRACTIONS:
         end = i + len(phrase)
-        if tuple(tokens[i:end]) == phrase and i and all(t in _TAIL for t in tokens[end:]):
+        if tuple(tokens[i:end]) == phrase and i and all(t in _TAIL for t in _clause_rest(tokens, end)):
             return True
     if tokens[i] not in _NOS or not i or tokens[i - 1] not in _BEFORE_NO:
         return False
     rest = tokens[i + 1 :]
     return all(t in _TAIL for t in rest) and bool(
         _DOUBTS & set(tokens[:i]) or _SHRUGS & set(rest) or "never" in rest)
+
+
+def _clause_rest(tokens: Sequence[str], end: int) -> Sequence[str]:
+    """The words after a taking back up to the clause's end: what comes after a comma is a
+    new clause ("actually nvm, no actors, just a good drama"), so the taking back stands."""
+    rest = tokens[end:]
+    return rest[: rest.index(BOUNDARY)] if BOUNDARY in rest else rest
 
 
 def _asks(tokens: Sequence[str], i: int) -> bool:
