@@ -369,7 +369,7 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # dr: a wish replaced in any everyday shape; complaints that the picks repeat; a
          # length said as a complaint or as the time there is; "more like this" before a film
          "replaced_wishes", "repeat_complaints", "length_budgets", "more_like_named",
-         "names_taken_back", "not_titles_or_names")
+         "names_taken_back", "not_titles_or_names", "about_topics")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
