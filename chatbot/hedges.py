@@ -35,16 +35,21 @@ def hedges(tokens: Sequence[str]) -> list[tuple[int, str]]:
             found.append((i, "soft"))
         elif token == "or" and following == "not" and after in _AFTER_OR_NOT and not _asks(tokens, i):
             found.append((i, "withdrawn"))
-        elif _taken_back(tokens, i):  # "X maybe? nah", "X... actually whatever", "X? eh never mind"
+        elif _taken_back(tokens, i, whole=True):  # "X maybe? nah", "X... actually whatever"
             found.append((i, "withdrawn"))
+        elif _taken_back(tokens, i) and _CLEARING & set(tokens[i:]) and tuple(tokens[i : i + 2]) not in _CORRECTING:
+            found.append((i, "withdrawn_clause"))  # "X... actually nvm, no actors, just a drama"
         elif token in _ANYONE and tokens[i - 1 : i] == [BOUNDARY] and after in ("", BOUNDARY) and (
                 following in ("", BOUNDARY, "really", "honestly", "tbh")):
             found.append((i, "soft"))  # "Sigourney, whoever really"
     return found
 
 
-# said after a name to take it back, ending the message: "actually whatever", "never mind"
+# said after a name to take it back, ending its clause: "actually whatever", "never mind",
+# "actually nvm, no actors, just a drama", "no wait, anyone's fine"
 _RETRACTIONS = (("never", "mind"), ("nevermind",), ("nvm",), ("actually", "whatever"),
+                ("no", "wait"), ("wait", "no"), ("forget", "about", "it"), ("scratch", "it"),
+                ("changed", "my", "mind"), ("forget", "them"), ("forget", "him"), ("forget", "her"),
                 ("actually", "no"), ("actually", "nah"), ("actually", "nope"), ("maybe", "not"),
                 ("probably", "not"), ("on", "second", "thought"), ("forget", "it"),
                 ("forget", "that"), ("scratch", "that"), ("does", "not", "matter"),
@@ -56,22 +61,40 @@ _SHRUGS = frozenset("whatever idk dunno anyone anybody whoever".split())
 # what may follow a taking back and still end the message
 _TAIL = frozenset([BOUNDARY, "idk", "dunno", "lol", "haha", "whatever", "really", "then", "tbh",
                    "anyway", "anyways", "i", "guess", "ok", "okay", "so", "just", "honestly",
-                   "either", "way", "hmm", "eh", "meh", "mind", "never", "it", "lmao", "wait"])
+                   "either", "way", "hmm", "eh", "meh", "mind", "never", "it", "lmao", "wait", "anyones",
+                   "fine", "anybodys", "whoevers", "good", "all", "that"])
 _BEFORE_NO = frozenset([BOUNDARY, "hmm", "hm", "eh", "um", "uh", "erm", "actually", "or", "nah",
                         *_DOUBTS])
 
 
-def _taken_back(tokens: Sequence[str], i: int) -> bool:
-    """A taking back of what was named before starts at ``i`` and ends the message."""
+def _taken_back(tokens: Sequence[str], i: int, whole: bool = False) -> bool:
+    """A taking back of what was named before starts at ``i`` and ends its clause (``whole``:
+    the message)."""
     for phrase in _RETRACTIONS:
         end = i + len(phrase)
-        if tuple(tokens[i:end]) == phrase and i and all(t in _TAIL for t in tokens[end:]):
+        rest = tokens[end:] if whole else _clause_rest(tokens, end)
+        if tuple(tokens[i:end]) == phrase and i and all(t in _TAIL for t in rest):
             return True
     if tokens[i] not in _NOS or not i or tokens[i - 1] not in _BEFORE_NO:
         return False
     rest = tokens[i + 1 :]
     return all(t in _TAIL for t in rest) and bool(
         _DOUBTS & set(tokens[:i]) or _SHRUGS & set(rest) or "never" in rest)
+
+
+# what the rest says after a taking back that ends its clause, not the message: no one wished
+# ("nvm, no actors, just a good drama", "scratch that, anyone's fine"); without it the
+# taking back may be a correction ("willis. scratch that, stallone"), read as such elsewhere
+_CLEARING = frozenset("no any anyone anyones anybody anybodys whoever whatever nobody just only".split())
+# "wait no, stallone", "actually no, willis": corrections before a new name
+_CORRECTING = frozenset([("wait", "no"), ("no", "wait"), ("actually", "no")])
+
+
+def _clause_rest(tokens: Sequence[str], end: int) -> Sequence[str]:
+    """The words after a taking back up to the clause's end: what comes after a comma is a
+    new clause ("actually nvm, no actors, just a good drama"), so the taking back stands."""
+    rest = tokens[end:]
+    return rest[: rest.index(BOUNDARY)] if BOUNDARY in rest else rest
 
 
 def _asks(tokens: Sequence[str], i: int) -> bool:
@@ -87,7 +110,7 @@ def hedged_people(people: Sequence[dict[str, Any]], tokens: Sequence[str]
     second list): a hedge covers the people named since the hedge before it."""
     kept: list[dict[str, Any]] = []
     withdrawn: list[dict[str, Any]] = []
-    marks = hedges(tokens)
+    marks = [(where, "withdrawn" if what == "withdrawn_clause" else what) for where, what in hedges(tokens)]
     for person in people:
         at = int(person.get("at", -1))
         previous = -1

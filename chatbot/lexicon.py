@@ -183,7 +183,12 @@ INTENT_PHRASES: dict[str, tuple[str, ...]] = {
                       "n a", "whichever", "idc", "meh", "eh", "so so", "whatevs", "shrug",
                       # hedged: "hmm kinda" to "do you like it?" is no yes
                       "kinda", "sorta", "sort of", "kind of", "i guess maybe", "egal",
-                      "all the same", "is egal"),
+                      "all the same", "is egal",
+                      # "no idea" in the languages a guest may fall back to
+                      "keine ahnung", "weiss nicht", "weis nicht", "ni idea", "no se", "ni idee",
+                      "aucune idee", "sais pas", "je sais pas", "je ne sais pas", "nessuna idea",
+                      "non lo so", "geen idee", "weet niet", "nao sei", "sei la", "no idea",
+                      "not a clue", "no clue", "beats me"),
     "greeting": ("hi", "hello", "hey", "hiya", "howdy", "good morning", "good afternoon",
                  "good evening", "greetings", "yo", "sup", "hi there", "hello there"),
 }
@@ -374,7 +379,9 @@ APPROXIMATION_SYNONYMS: dict[str, str] = {
                      "blood", "gorey", "bloodshed"),
                     "violent"),
     **dict.fromkeys(("sex", "sex scenes", "sex scene", "sexy", "steamy", "raunchy", "nudity",
-                     "nude", "naked", "explicit", "smutty", "sexual", "too steamy", "too sexy"),
+                     "nude", "naked", "explicit", "smutty", "sexual", "too steamy", "too sexy",
+                     # crude humour: a rating is all the catalogue can tell it by
+                     "crude", "vulgar", "crass", "lewd", "filthy", "dirty jokes", "raunch"),
                     "explicit"),
     **dict.fromkeys(("gentler", "gentle", "softer", "milder", "calmer", "tamer", "less intense",
                      "something gentle", "more gentle"), "gentle"),

@@ -52,7 +52,7 @@ from chatbot.plainwords import plural_of_everyday_word
 from chatbot.spelling import LONG_WORD_LEN as _LONG_TOKEN_LEN
 from chatbot.spelling import MIN_FUZZY_LEN as _MIN_FUZZY_LEN
 from chatbot.spelling import NearWords
-from chatbot.text import fold
+from chatbot.text import fold, foreign_phrase
 
 MAX_NAME_TOKENS = 4
 COMMON_ZIPF = 4.5  # an English word this frequent (zipf) is a lone name only as the whole answer
@@ -303,6 +303,8 @@ class NameIndex:
         """One token of the window replaced by a near vocabulary word; the others exact."""
         if all(t in self._reserved or self._common.get(t, 0.0) >= COMMON_ZIPF for t in window):
             return None  # "the same guy" is no typo of "the game"
+        if len(window) > 1 and foreign_phrase(window):
+            return None  # "keine ahnung" (no idea) is German, no typo of "Kevin Kline"
         best: NameMatch | None = None
         for i, token in enumerate(window):
             if token in self._reserved or len(token) < _MIN_FUZZY_LEN or (

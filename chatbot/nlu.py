@@ -55,6 +55,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from chatbot.about_topics import about_topic
 from chatbot.acceptance import accepts
 from chatbot.acclaim import standing_wishes
 from chatbot.acts import (  # noqa: F401  (INTENTS, intent_of: this module's public names too)
@@ -393,6 +394,7 @@ class Understander:
         constraints, beyond = after_catalogue(
             distinct_exclusions(besides_liked(constraints, titles, fold)), self._last_year)
         notes += [n for n in beyond if n not in notes]
+        notes += self._topic_note(tokens, used, hits, people, notes)  # "documentary about nature"
         defines = defined_ratings([t for t in whole if t != BOUNDARY], [  # "what's nc-17?":
             v for c in constraints if c["slot"] == "mpaa" and not c["exclude"] for v in c["values"]])
         constraints = [c for c in constraints if not defines or c["slot"] != "mpaa"]  # no wish
@@ -631,6 +633,22 @@ class Understander:
                         notes.append(note)
                 break
         return hits
+
+    @staticmethod
+    def _topic_note(tokens: list[str], used: set[int], hits: Sequence[tuple], people: Sequence[dict[str, Any]],
+                    notes: Sequence[str]) -> list[str]:
+        """The topic caveat for a film wished "about" words nothing else read ("documentary
+        about nature"): said once, the genre kept."""
+        said = str(APPROXIMATIONS["topic"]["note"])
+        covered = [i in used for i in range(len(tokens))]
+        for start, end, *_ in hits:
+            covered[start:end] = [True] * (end - start)
+        for person in people:  # a name after "about" is a person wished, no subject
+            at = int(person.get("at", -1))
+            if 0 <= at < len(covered):
+                covered[at] = True
+        genre_ends = {end for _start, end, wish, *_ in hits if isinstance(wish, dict) and wish.get("slot") == "genre"}
+        return [said] if said not in notes and about_topic(tokens, covered, genre_ends) else []
 
     def _recent_note(self, constraints: list[dict], tokens: Sequence[str] = ()) -> list[str]:
         """Saying so when a wish reaches to "now": the catalogue ends at its last year (not

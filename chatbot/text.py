@@ -215,3 +215,25 @@ def english_words() -> dict[str, float]:
             zipf = round(math.log10(frequency) + 9, 2)
             words[bare] = max(zipf, words.get(bare, 0.0))
     return words
+
+
+# languages a guest may fall back to ("keine ahnung", "aucune idée"): everyday words there are
+# no typo of an actor's name
+_OTHER_LANGUAGES = ("de", "fr", "es", "it", "pt", "nl")
+_FOREIGN_ZIPF = 3.5  # each word at least this common in one such language ...
+_FOREIGN_TOP_ZIPF = 5.0  # ... and one as common as this (names seldom are: "kevin" is 4.4)
+
+
+@lru_cache(maxsize=4096)
+def foreign_phrase(words: tuple[str, ...]) -> bool:
+    """``words`` are everyday words of another language and none of English ("keine ahnung",
+    "aucune idee", "nessuna idea"), so no misspelt name; a real name ("julia roberts",
+    "penelope cruz") is not."""
+    from wordfreq import zipf_frequency
+
+    for language in _OTHER_LANGUAGES:
+        zipfs = [zipf_frequency(w, language, wordlist="small") for w in words]
+        if zipfs and min(zipfs) >= _FOREIGN_ZIPF and max(zipfs) >= _FOREIGN_TOP_ZIPF and not all(
+                zipf_frequency(w, "en", wordlist="small") >= _FOREIGN_ZIPF for w in words):
+            return True
+    return False

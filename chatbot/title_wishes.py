@@ -41,7 +41,11 @@ _ENDS = frozenset(["", ",", "please", "pls", "plz", "thanks", "but", "and", "or"
                    "tonight", "lol", "this", "time", "for", "i", "we", "im", "obviously",
                    "either", "too", "also"])  # "and no star trek either"
 _PLACED_ENDS = _ENDS - {"for", "this", "time", "i", "we", "im", "tonight"}
-_NEVER = frozenset("it that this them one ones something anything film movie".split())
+_NEVER = frozenset("it that this them one ones something anything film movie her him he she "
+                   "they his hers".split())
+# a word after these is an adjective of degree ("nothing too crude", "not overly dark"), no title
+_DEGREE = frozenset("too so very overly super really that extremely excessively particularly "
+                    "especially terribly crazy way".split())
 
 
 class _Titles(Protocol):
@@ -68,6 +72,7 @@ def title_exclusions(tokens: Sequence[str], negated: Sequence[bool], used: set[i
     i = 0
     while i < len(tokens):
         if not negated[i] or i in used or tokens[i] in _LEADING or tokens[i] in _NOT_OPENING or (
+                i and tokens[i - 1] in _DEGREE) or (
                 _dated(tokens, i)) or described(tokens, i) or (
                 set(tokens[max(0, i - 2) : i]) & _CONTENT_CUES  # "not the one with the shark"
                 and not _franchise_at(tokens, i, used)):  # "nothing with james bond in it"

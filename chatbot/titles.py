@@ -578,6 +578,10 @@ _TITLES_PLACE = re.compile(r"\b(?:not|no|n't|seen|saw|watched|liked|loved|enjoye
                            re.IGNORECASE)
 
 
+# a pronoun in lower case is someone named before, not the film *Her* ("not Her" still is)
+_PRONOUNS = frozenset("her him them he she they his hers me us you".split())
+
+
 def _described(before: str) -> bool:
     found = _COPULA_BEFORE.search(before)
     return found is not None and found.group(1).lower() not in _FILM_SUBJECTS
@@ -589,7 +593,8 @@ def title_place_words(text: str) -> list[str]:
     ``["pretty woman"]``; "not into aliens" gives none, nor "my english is not perfect" (said of
     someone)."""
     return [m.group(1) for pattern in (_TITLE_PLACE, _TITLES_PLACE) for m in pattern.finditer(text)
-            if not _described(text[: m.start()])]
+            if not _described(text[: m.start()]) and not (  # "every julia roberts film so not her"
+                m.group(1).lower() in _PRONOUNS and not m.group(1)[0].isupper())]
 
 
 def written_as(title: str, text: str) -> bool:

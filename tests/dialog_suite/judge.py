@@ -379,7 +379,8 @@ KINDS = ("happy", "answer_as_slot", "negation", "release_date", "multi_value", "
          # dw: a number quoted back as a figure ("9%??", "1.5 stars", "12??") is no film titled by it
          "figures_not_titles",
          # dw: a child's rating bound said once and the same: a mood's limit never widens it
-         "child_bounds_once")
+         "child_bounds_once",
+         "names_taken_back", "not_titles_or_names", "about_topics")
 NOT_UNDERSTOOD = re.compile(r"I do not understand", re.I)
 DOUBLED_PUNCTUATION = re.compile(r"[.!?]\.(?!\.)|\.\.(?!\.)")
 RELAXED = re.compile(r"leave out|left out|set aside", re.I)
