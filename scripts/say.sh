@@ -29,15 +29,26 @@ say() {
 # sends that make SIGINT and exits 0. make then waits for its children, starts nothing more and ends
 # by the SIGINT, printing nothing (it names only a child that failed or died by a signal): a shell
 # sees 130, a script a non-zero status. The Ctrl-C path (run.sh, install.sh) ends the same way.
-# Anywhere else it is a plain `exit STATUS`: run by hand, or under a make that another make's recipe
-# ran (`$(MAKE) target`: the outer make would print "Interrupt" for the inner one).
+# Anywhere else it is a plain `exit STATUS`: run by hand, under a make that another make's recipe
+# ran (`$(MAKE) target`: the outer make would print "Interrupt" for the inner one), or under a make
+# that ignores SIGINT (started in the background by a non-interactive shell, nohup, CI): our SIGINT
+# would be dropped and make would end with 0 on a failure, so make's own line is the lesser harm.
 end_said() {
   local status=$1 make_pid
   [ "$status" = 0 ] && exit 0
-  if make_pid=$(recipe_make) && ! made_by_make "$make_pid" && kill -INT "$make_pid" 2>/dev/null; then
+  if make_pid=$(recipe_make) && ! made_by_make "$make_pid" && ! signal_ignored "$make_pid" INT \
+      && kill -INT "$make_pid" 2>/dev/null; then
     exit_after_make
   fi
   exit "$status"
+}
+
+# Whether process $1 ignores signal $2 (a name: INT): a signal it ignores is dropped on arrival.
+signal_ignored() {
+  local number mask
+  number=$(kill -l "$2") || return 1
+  mask=$(sed -n "s/^SigIgn:[[:space:]]*//p" "/proc/$1/status" 2>/dev/null) || return 1
+  [ -n "$mask" ] && (( (16#$mask >> (number - 1)) & 1 ))
 }
 
 # `exit 0` once the make running this recipe has taken its SIGINT (ours, or the terminal's Ctrl-C):
@@ -46,6 +57,7 @@ end_said() {
 exit_after_make() {
   local make_pid
   if make_pid=$(recipe_make); then
+    signal_ignored "$make_pid" INT && exit 130  # it takes no SIGINT: it must see the interruption in our status
     for _ in $(seq 100); do signal_pending "$make_pid" INT || break; sleep 0.05; done
   fi
   exit 0

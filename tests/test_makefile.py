@@ -256,6 +256,27 @@ def _free_port() -> int:
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")
+@pytest.mark.parametrize("target", [("run",), ("stop",)])
+def test_makefile_failure_under_a_make_that_ignores_sigint_still_fails(run_checkout: Path, target: tuple[str]) -> None:
+    """A make started in the background by a non-interactive shell (CI, nohup) ignores SIGINT: a
+    failure said by our own lines must still end it non-zero (it once ended 0: the SIGINT that was
+    to end make quietly was dropped), with make's own error line as the lesser harm."""
+    import os
+    import signal
+
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        args = [f"PORT={port}", f"LEGACY_PORT={_free_port()}"] if target == ("run",) else ["PORT=no-port"]
+        done = subprocess.run(["make", "--no-print-directory", "VENV=venv", *target, *args], cwd=run_checkout,
+                              capture_output=True, text=True, timeout=60, env=dict(os.environ),
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    assert done.returncode not in (0, -signal.SIGINT), (done.returncode, done.stderr)
+    assert "Traceback" not in done.stderr, done.stderr
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")
 @pytest.mark.parametrize("which", ["PORT", "LEGACY_PORT"])
 def test_makefile_run_on_a_taken_port_names_the_make_variable_and_touches_nothing(
         run_checkout: Path, taken_port: int, which: str) -> None:

@@ -16,6 +16,12 @@ import pytest
 
 from tests.helpers import wait_for
 
+# Tests start `make run`, servers and Ctrl-C's as a terminal would: a test run started in the
+# background by a non-interactive shell (CI, nohup) inherits SIGINT ignored, and so would every
+# process a test starts (a make that ignores SIGINT ends differently: scripts/say.sh, end_said).
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
 MARKER = f"PUMA_TEST_SESSION={uuid.uuid4().hex}"
 os.environ["PUMA_TEST_SESSION"] = MARKER.split("=", 1)[1]
 
