@@ -37,8 +37,9 @@ def test_without_mappers_keeps_the_generic_413_and_drops_one_per_service():
     shipped = _shipped()
     off = ef.without(shipped, "mappers")
     services = len(ef.bench_config().puma_services)
-    # each 413 mapper has a browser twin (an HTML page for Accept: text/html)
-    assert _mappers_413(shipped) == [2 * (services + 1)] * 2
+    # one per service, one for PUMA's own paths (/_puma), the generic one; each with a browser twin
+    # (an HTML page for Accept: text/html)
+    assert _mappers_413(shipped) == [2 * (services + 2)] * 2
     assert _mappers_413(off) == [2, 2]
     assert _loggers(off) == _loggers(shipped)
 

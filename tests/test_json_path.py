@@ -11,6 +11,7 @@ import pytest
 
 from puma.endpoints import build as build_endpoints
 from puma.errorpages import BrowserErrors
+from puma.heads import HeadAsGet
 from puma.publicerrors import PublicErrors
 from puma.serving import _JsonPath, build_app
 from tests.apps import faults
@@ -22,12 +23,14 @@ CATALOGUE = build_endpoints("tests.apps.parts:Catalogue")
 def _both(target: Any, prefix: str = "/") -> tuple[Any, Any]:
     """Test clients of the same service: with the JSON path, and through Flask's dispatch alone."""
     fast = build_app("svc", target, prefix=prefix, max_body_bytes=LIMIT)
-    # browsers' pages outermost, then the public words of error replies, then the JSON path
-    assert isinstance(fast.wsgi_app, BrowserErrors) and isinstance(fast.wsgi_app.app, PublicErrors)
-    assert isinstance(fast.wsgi_app.app.app, _JsonPath)
+    # a HEAD served as its GET outermost (puma.heads), then browsers' pages, then the public words
+    # of error replies, then the JSON path
+    head = fast.wsgi_app
+    assert isinstance(head, HeadAsGet) and isinstance(head.app, BrowserErrors) and isinstance(head.app.app, PublicErrors)
+    assert isinstance(head.app.app.app, _JsonPath)
     flask_only = build_app("svc", target, prefix=prefix, max_body_bytes=LIMIT)
     # the JSON path taken off, the other layers kept
-    flask_only.wsgi_app = BrowserErrors(PublicErrors(flask_only.wsgi_app.app.app.flask_app))  # type: ignore[attr-defined,method-assign]
+    flask_only.wsgi_app = HeadAsGet(BrowserErrors(PublicErrors(flask_only.wsgi_app.app.app.app.flask_app)))  # type: ignore[attr-defined,method-assign]
     return fast.test_client(), flask_only.test_client()
 
 
