@@ -27,8 +27,9 @@ import puma
 from puma.containers import ContainerSpec
 from puma.instances import Instance
 from tests.helpers import process_alive
+from tests.plugins.docker_engine import APP_IMAGE
 
-IMAGE = "puma-chatbot:latest"  # PUMA and its dependencies; the app's directory is mounted
+IMAGE = APP_IMAGE  # PUMA and its dependencies (this checkout's own tag); the app's directory is mounted
 HANDLERS = Path(__file__).parent / "apps"
 SCRIPT = """import json
 import puma

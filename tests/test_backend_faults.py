@@ -25,9 +25,10 @@ import puma
 from puma.containers import ContainerSpec
 from puma.instances import Instance
 from tests.helpers import wait_for
+from tests.plugins.docker_engine import APP_IMAGE
 from tests.swarm_stack import docker
 
-IMAGE = "puma-chatbot:latest"  # PUMA and its dependencies; the app's directory is mounted
+IMAGE = APP_IMAGE  # PUMA and its dependencies (this checkout's own tag); the app's directory is mounted
 
 APP = """import os, socket, time
 import puma
