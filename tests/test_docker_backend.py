@@ -228,8 +228,10 @@ def test_docker_backend_removes_containers_a_killed_run_left_at_the_next_start(d
     wait_for(unchanged, timeout_s=30, interval_s=2.0, message="the killed run's containers to settle")
     proc, log = _start(tmp_path)
     try:
-        assert not left()
-        assert "of a puma run that is gone" in log.read_text() or not settled[-1]
+        # Nothing of the killed run is left once the next start serves. Which of them removed what
+        # is a race (a container whose `docker run` died may still go by itself after the listings
+        # settled: seen in a clean-clone run), so the start's log line is not required.
+        assert not left(), log.read_text()[-3000:]
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=120) == 130, log.read_text()[-3000:]
